@@ -59,6 +59,7 @@ public static partial class ScriptRenderer
             ["MGMT_VIP"] = resolved.ManagementVip ?? "",
             ["PUBLIC_VIP"] = resolved.PublicVip ?? "",
             ["DB_HOST"] = resolved.DatabaseHost ?? "",
+            ["KEYSTONE_URL"] = resolved.KeystoneUrl ?? "",
             ["RABBIT_HOSTS"] = string.Join(',', resolved.RabbitHosts),
             ["MISTRAL_API_PORT"] = settings.ApiPort.ToString(),
             ["KEYSTONE_REGION"] = settings.KeystoneRegion,

@@ -44,6 +44,10 @@ public sealed record MistralSettings
     public string? AdminPassword { get; init; }
     public string? AdminProject { get; init; }
 
+    /// <summary>Keystone v3 URL the Mistral services authenticate against; null = the explicit admin
+    /// auth URL, else http://&lt;management VIP&gt;:5000/v3.</summary>
+    public string? KeystoneUrl { get; init; }
+
     public string? DatabaseHost { get; init; }
     /// <summary>RabbitMQ hosts; empty means the controllers' addresses.</summary>
     public IReadOnlyList<string> RabbitHosts { get; init; } = [];
@@ -66,11 +70,13 @@ public sealed record MistralSettings
             ManagementVip: mgmtVip,
             PublicVip: PublicVip ?? primary?.Address,
             DatabaseHost: DatabaseHost ?? mgmtVip,
+            KeystoneUrl: KeystoneUrl ?? (AdminSource == AdminCredentialSource.Explicit ? AdminAuthUrl : null)
+                ?? (mgmtVip is null ? null : $"http://{(mgmtVip.Contains(':') ? $"[{mgmtVip}]" : mgmtVip)}:5000/v3"),
             RabbitHosts: RabbitHosts.Count > 0 ? RabbitHosts : nodes.Where(n => n.IsController).OrderBy(n => n.Id).Select(n => n.Address).ToArray());
     }
 }
 
-public sealed record ResolvedSettings(string? ManagementVip, string? PublicVip, string? DatabaseHost, IReadOnlyList<string> RabbitHosts);
+public sealed record ResolvedSettings(string? ManagementVip, string? PublicVip, string? DatabaseHost, string? KeystoneUrl, IReadOnlyList<string> RabbitHosts);
 
 /// <summary>The names of the generated secrets, as fields and in the API.</summary>
 public static class SecretNames

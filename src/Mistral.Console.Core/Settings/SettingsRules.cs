@@ -13,6 +13,7 @@ public static class SettingsRules
         if (s.ManagementVip is not null) Check("managementVip", Inputs.Address(s.ManagementVip));
         if (s.PublicVip is not null) Check("publicVip", Inputs.Address(s.PublicVip));
         if (s.DatabaseHost is not null) Check("databaseHost", Inputs.Address(s.DatabaseHost));
+        if (s.KeystoneUrl is not null) Check("keystoneUrl", Inputs.HttpUrl(s.KeystoneUrl, "Keystone URL"));
         for (var i = 0; i < s.RabbitHosts.Count; i++) Check("rabbitHosts", Inputs.Address(s.RabbitHosts[i]));
         Check("keystoneRegion", Inputs.Identifier(s.KeystoneRegion, "Keystone region"));
         Check("serviceProject", Inputs.Identifier(s.ServiceProject, "service project"));
