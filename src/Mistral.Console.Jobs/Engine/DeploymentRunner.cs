@@ -25,6 +25,7 @@ public sealed class DeploymentRunner(
     IHostKeyScanner hostKeys,
     IDeploymentEventSink events,
     DeploymentSignals signals,
+    Health.HealthChecks checks,
     EngineOptions options,
     TimeProvider clock,
     ILogger<DeploymentRunner> logger)
@@ -162,6 +163,8 @@ public sealed class DeploymentRunner(
                             .GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key.Wire()}")) + ".";
                     await FinishAsync(id, status, summary, [DeploymentStatus.Running, DeploymentStatus.Stopping]);
                     log.System(null, $"Deployment {status.Wire()}: {summary}");
+                    if (status == DeploymentStatus.Succeeded && options.ChecksAfterDeployment)
+                        await RunChecksAsync(deployment, log, shutdown);
                     return;
                 }
 
@@ -250,6 +253,27 @@ public sealed class DeploymentRunner(
         lock (pinned) pinned[node.Id] = key.Line;
         log.System(run, $"Host key of {node.Name} accepted on first contact and pinned: {key.Algorithm} {key.Fingerprint}");
         return key.Line;
+    }
+
+    // The acceptance checks run after every successful deployment; their outcome is reported,
+    // not folded into the deployment's status (a red check is news about the cloud, not the run).
+    private async Task RunChecksAsync(DeploymentInfo deployment, DeploymentLog log, CancellationToken ct)
+    {
+        log.System(null, "Running the acceptance checks…");
+        try
+        {
+            var runId = await checks.RunAsync(deployment.EnvironmentId, deployment.Id, $"deployment #{deployment.Id}", ct);
+            if (runId is null) return;
+            var failed = (await checks.ResultsAsync(runId.Value, ct)).Where(r => !r.Passed).ToList();
+            log.System(null, failed.Count == 0
+                ? "All acceptance checks passed."
+                : $"{failed.Count} acceptance check(s) failed: " + string.Join("; ", failed.Select(f => $"{f.CheckId} on {f.NodeName}: {f.Message}")));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Acceptance checks after deployment {DeploymentId} failed to run", deployment.Id);
+            log.System(null, "The acceptance checks could not run: " + e.Message);
+        }
     }
 
     private async Task<bool> MoveAsync(RunState state, TaskRun run, TaskRunStatus to, int? exitCode, string? message, DeploymentLog log)

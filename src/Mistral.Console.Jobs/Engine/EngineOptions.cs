@@ -13,6 +13,9 @@ public sealed class EngineOptions
     /// <summary>How often active deployments without a running job are rescheduled (the safety sweep).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Run the acceptance checks after every successful deployment.</summary>
+    public bool ChecksAfterDeployment { get; set; } = true;
+
     /// <summary>A YAML task catalog to use instead of the built-in Mistral catalog.</summary>
     public string? CatalogPath { get; set; }
 }

@@ -35,6 +35,8 @@ public static class EngineRegistration
         services.AddSingleton<QuartzDeploymentScheduler>();
         services.AddSingleton<IDeploymentScheduler>(sp => sp.GetRequiredService<QuartzDeploymentScheduler>());
         services.AddSingleton<DeploymentCommands>();
+        services.AddSingleton<Health.CheckStore>();
+        services.AddSingleton<Health.HealthChecks>();
 
         var options = configuration.GetSection(MistralConsoleOptions.Section).Get<MistralConsoleOptions>() ?? new MistralConsoleOptions();
         services.AddQuartz("mistral-console", q =>
