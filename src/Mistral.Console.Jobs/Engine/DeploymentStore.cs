@@ -98,12 +98,15 @@ public sealed class DeploymentStore(Database db, TimeProvider clock)
             DeploymentStatus.Stopping => ", stop_requested_at = @now",
             _ => ", finished_at = @now",
         };
+        // The statuses are a closed enum, so inlining their names is safe; it also sidesteps the
+        // dialects' different list parameters (IN (...) vs = ANY(array)).
+        var fromList = string.Join(", ", from.Select(f => $"'{f.Wire()}'"));
         await using var c = await db.OpenAsync(ct);
         try
         {
             return await c.ExecuteAsync(new CommandDefinition(
-                $"UPDATE deployments SET status = @to, message = @message{times} WHERE id = @id AND status IN @from",
-                new { id, to = to.Wire(), from = from.Select(f => f.Wire()).ToArray(), message, now = Now() }, cancellationToken: ct)) == 1;
+                $"UPDATE deployments SET status = @to, message = @message{times} WHERE id = @id AND status IN ({fromList})",
+                new { id, to = to.Wire(), message, now = Now() }, cancellationToken: ct)) == 1;
         }
         catch (DbException e) when (IsUniqueViolation(e))
         {
