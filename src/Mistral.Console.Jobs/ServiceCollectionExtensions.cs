@@ -39,6 +39,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SecretGenerator>();
 
         services.AddSingleton<IEnvironmentStore, EnvironmentStore>();
+        // Key checks need ssh-keygen only, so they live with the core services, not the engine.
+        services.AddSingleton(configuration.GetSection(Ssh.SshOptions.Section).Get<Ssh.SshOptions>() ?? new Ssh.SshOptions());
+        services.AddSingleton<IKeyInspector, Ssh.SshKeyInspector>();
         services.AddSingleton<EnvironmentCommands>();
         return services;
     }

@@ -37,8 +37,9 @@ public sealed record TaskRun(
 
 public enum LogStream { Out, Err, Sys }
 
-/// <summary>A stored (already masked) line of output.</summary>
-public sealed record LogLine(long Seq, DateTimeOffset At, long? TaskRunId, long? NodeId, string? TaskId, LogStream Stream, string Text);
+/// <summary>A stored (already masked) line of output. <see cref="NodeName"/> travels with live lines
+/// only; readers of stored lines look names up from the task runs.</summary>
+public sealed record LogLine(long Seq, DateTimeOffset At, long? TaskRunId, long? NodeId, string? TaskId, LogStream Stream, string Text, string? NodeName = null);
 
 /// <summary>A deployment of the environment is already active.</summary>
 public sealed class DeploymentConflictException(string message) : Exception(message);

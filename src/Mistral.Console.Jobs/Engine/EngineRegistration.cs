@@ -21,9 +21,7 @@ public static class EngineRegistration
     public static IServiceCollection AddDeploymentEngine(this IServiceCollection services, IConfiguration configuration)
     {
         var engine = configuration.GetSection("MistralConsole:Engine").Get<EngineOptions>() ?? new EngineOptions();
-        var ssh = configuration.GetSection(SshOptions.Section).Get<SshOptions>() ?? new SshOptions();
         services.AddSingleton(engine);
-        services.AddSingleton(ssh);
         services.AddSingleton<OpenSshRunner>();
         services.AddSingleton<ICommandRunner>(sp => sp.GetRequiredService<OpenSshRunner>());
         services.AddSingleton<IHostKeyScanner, SshKeyScanner>();
@@ -39,7 +37,7 @@ public static class EngineRegistration
         services.AddSingleton<Health.HealthChecks>();
 
         var options = configuration.GetSection(MistralConsoleOptions.Section).Get<MistralConsoleOptions>() ?? new MistralConsoleOptions();
-        services.AddQuartz("mistral-console", q =>
+        services.AddQuartz(q =>
         {
             // Deployments are long-lived; their parallelism is inside the runner, not in Quartz threads.
             q.UseDefaultThreadPool(16);

@@ -29,17 +29,45 @@ public sealed class HealthChecks(
 
     public Task<IReadOnlyList<CheckResult>> ResultsAsync(long runId, CancellationToken ct) => store.ResultsAsync(runId, ct);
 
+    /// <summary>Starts a check run in the background (for the API and the Health tab).</summary>
+    /// <returns>The check run id, or null when the environment does not exist.</returns>
+    public async Task<long?> StartAsync(long environmentId, string requestedBy, CancellationToken ct)
+    {
+        if (await environments.GetAsync(environmentId, ct) is null) return null;
+        var runId = await store.StartAsync(environmentId, null, requestedBy, ct);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await ExecuteAsync(runId, environmentId, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Check run {RunId} failed", runId);
+                await store.FinishAsync(runId, [new CheckResult("checks", "Acceptance checks", "-", false, "The checks could not run: " + e.Message, "", TimeSpan.Zero)], CancellationToken.None);
+            }
+        });
+        return runId;
+    }
+
+    /// <summary>Runs the checks and waits for them (after a deployment).</summary>
     /// <returns>The check run id, or null when the environment does not exist.</returns>
     public async Task<long?> RunAsync(long environmentId, long? deploymentId, string requestedBy, CancellationToken ct)
     {
-        var env = await environments.GetAsync(environmentId, ct);
-        if (env is null) return null;
+        if (await environments.GetAsync(environmentId, ct) is null) return null;
+        var runId = await store.StartAsync(environmentId, deploymentId, requestedBy, ct);
+        await ExecuteAsync(runId, environmentId, ct);
+        return runId;
+    }
+
+    private async Task ExecuteAsync(long runId, long environmentId, CancellationToken ct)
+    {
+        var env = (await environments.GetAsync(environmentId, ct))!;
         var nodes = await environments.ListNodesAsync(environmentId, ct);
         var settings = await environments.GetSettingsAsync(environmentId, ct);
         var keys = new Dictionary<long, string?>();
         foreach (var n in nodes) keys[n.Id] = await environments.GetPrivateKeyAsync(n.Id, ct);
         var masker = new SecretMasker(settings.Secrets().Concat(keys.Values));
-        var runId = await store.StartAsync(environmentId, deploymentId, requestedBy, ct);
 
         var work = Catalog.Tasks
             .SelectMany(check => nodes.Where(n => check.Roles.Any(n.Has)).OrderBy(n => n.Id).Select(n => (check, n)))
@@ -47,7 +75,6 @@ public sealed class HealthChecks(
         var results = await Task.WhenAll(work);
         await store.FinishAsync(runId, results, ct);
         logger.LogInformation("Checks of environment {EnvironmentId}: {Passed}/{Total} passed", environmentId, results.Count(r => r.Passed), results.Length);
-        return runId;
     }
 
     private async Task<CheckResult> RunOneAsync(CloudEnvironment env, IReadOnlyList<Node> nodes, Core.Settings.MistralSettings settings,

@@ -43,7 +43,7 @@ public sealed class DeploymentLog : IAsyncDisposable
 
     public void Write(TaskRun? run, LogStream stream, string text, DateTimeOffset? at = null)
     {
-        var line = new LogLine(Interlocked.Increment(ref _seq), at ?? _clock.GetUtcNow(), run?.Id, run?.NodeId, run?.TaskId, stream, _masker.Apply(text));
+        var line = new LogLine(Interlocked.Increment(ref _seq), at ?? _clock.GetUtcNow(), run?.Id, run?.NodeId, run?.TaskId, stream, _masker.Apply(text), run?.NodeName);
         // Sequence numbers are taken before the (possibly waiting) write, so concurrent writers may
         // enqueue slightly out of order; the pump sorts each batch.
         if (!_channel.Writer.TryWrite(line))

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mistral.Console.Jobs.Engine;
 using Quartz;
@@ -10,7 +11,7 @@ namespace Mistral.Console.Jobs.Scheduling;
 /// the deployment — finished attempts are kept, interrupted ones run again.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class DeploymentJob(DeploymentRunner runner, ILogger<DeploymentJob> logger) : IJob
+public sealed class DeploymentJob(DeploymentRunner runner, IHostApplicationLifetime lifetime, ILogger<DeploymentJob> logger) : IJob
 {
     public const string DeploymentIdKey = "deploymentId";
 
@@ -20,11 +21,15 @@ public sealed class DeploymentJob(DeploymentRunner runner, ILogger<DeploymentJob
     {
         var id = context.MergedJobDataMap.GetLong(DeploymentIdKey);
         if (context.Recovering) logger.LogWarning("Recovering deployment {DeploymentId} after an unclean stop", id);
+        // Quartz does not cancel a running job when the scheduler shuts down without waiting, so the
+        // application's own stopping signal is what tells the runner to let go (and not record the
+        // tasks it kills as failures: they run again at the next start).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
-            await runner.RunAsync(id, cancellationToken);
+            await runner.RunAsync(id, stopping.Token);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Shutting down: the deployment stays active and the start-up sweep picks it up again.
             logger.LogInformation("Deployment {DeploymentId} paused by shutdown", id);
