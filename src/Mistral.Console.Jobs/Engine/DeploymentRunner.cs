@@ -32,6 +32,8 @@ public sealed class DeploymentRunner(
 {
     private sealed record Outcome(TaskRun Run, TaskRunStatus Status, int? ExitCode, string? Message);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, SemaphoreSlim> _scanGates = new();
+
     /// <param name="shutdown">Canceled when the dashboard shuts down: running tasks are killed but
     /// stay recorded as running, so the next start re-runs them.</param>
     public async Task RunAsync(long deploymentId, CancellationToken shutdown)
@@ -246,13 +248,30 @@ public sealed class DeploymentRunner(
     private async Task<string?> PinnedHostKeyAsync(Node node, Dictionary<long, string?> pinned, DeploymentLog log, TaskRun run, CancellationToken ct)
     {
         lock (pinned) if (pinned[node.Id] is { } known) return known;
-        var offered = await hostKeys.ScanAsync(node.Address, node.SshPort, ct);
-        var key = offered.FirstOrDefault(k => k.Algorithm == "ssh-ed25519") ?? offered.FirstOrDefault();
-        if (key is null) return null;
-        await environments.SetHostKeyAsync(node.Id, key.Line, key.Fingerprint, ct);
-        lock (pinned) pinned[node.Id] = key.Line;
-        log.System(run, $"Host key of {node.Name} accepted on first contact and pinned: {key.Algorithm} {key.Fingerprint}");
-        return key.Line;
+        // Tasks on a new node start together: one scan per node, the others wait for its answer.
+        var gate = _scanGates.GetOrAdd(node.Id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            lock (pinned) if (pinned[node.Id] is { } known) return known;
+            HostKey? key = null;
+            // A busy sshd drops unauthenticated connections at random (MaxStartups): try a few times.
+            for (var attempt = 1; key is null && attempt <= 3; attempt++)
+            {
+                if (attempt > 1) await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
+                var offered = await hostKeys.ScanAsync(node.Address, node.SshPort, ct);
+                key = offered.FirstOrDefault(k => k.Algorithm == "ssh-ed25519") ?? offered.FirstOrDefault();
+            }
+            if (key is null) return null;
+            await environments.SetHostKeyAsync(node.Id, key.Line, key.Fingerprint, ct);
+            lock (pinned) pinned[node.Id] = key.Line;
+            log.System(run, $"Host key of {node.Name} accepted on first contact and pinned: {key.Algorithm} {key.Fingerprint}");
+            return key.Line;
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     // The acceptance checks run after every successful deployment; their outcome is reported,
