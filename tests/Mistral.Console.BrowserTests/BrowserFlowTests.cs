@@ -1,0 +1,147 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Mistral.Console.Tests.Shared;
+
+namespace Mistral.Console.BrowserTests;
+
+/// <summary>
+/// The admin's first visit in a real Chromium: sign in, describe an environment with two nodes,
+/// see the layout warning, enable the plugin, see masked passwords and reveal one.
+/// </summary>
+public sealed partial class BrowserFlowTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    // Debian's Chromium, never a downloaded one (see shared/design/stack.md).
+    private static readonly string[] ChromiumFlags =
+        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+    private readonly KestrelConsole _app = new();
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Chromium))
+            Assert.Fail($"{Chromium} is missing: run ./test.sh from the repository root (it installs Debian's chromium), or apt-get install chromium.");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ChromiumFlags });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        _app.Dispose();
+    }
+
+    [Fact]
+    public async Task Admin_DescribesAnEnvironment_EnablesMistral_AndRevealsAGeneratedPassword()
+    {
+        var baseUrl = _app.Start();
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        // Generous: a loaded 2-CPU CI machine is slow, and a timeout should mean broken, not busy.
+        page.SetDefaultTimeout(60_000);
+        Assertions.SetDefaultExpectTimeout(20_000);
+        try
+        {
+            await RunFlowAsync(page, baseUrl);
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            var shot = Path.Combine(Path.GetTempPath(), $"mistral-console-browser-failure-{Guid.NewGuid():N}.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+            var text = await page.InnerTextAsync("body");
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nAt {page.Url}; screenshot {shot}; page text:\n{text[..Math.Min(text.Length, 2000)]}");
+        }
+    }
+
+    private async Task RunFlowAsync(IPage page, string baseUrl)
+    {
+        // Script errors and CSP refusals (network hiccups of the headless browser are not ours).
+        var scriptErrors = new List<string>();
+        page.Console += (_, msg) =>
+        {
+            if (msg.Type == "error" && (msg.Text.Contains("Content Security Policy", StringComparison.Ordinal) || msg.Text.Contains("Refused", StringComparison.Ordinal)))
+                scriptErrors.Add(msg.Text);
+        };
+        page.PageError += (_, error) => scriptErrors.Add(error);
+
+        // Anonymous: sent to the sign-in page.
+        await page.GotoAsync(baseUrl + "/");
+        Assert.EndsWith("/signin", new Uri(page.Url).AbsolutePath);
+        await page.FillAsync("#username", "admin");
+        await page.FillAsync("#password", _app.InitialAdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("h1:has-text('Environments')");
+
+        // Create an environment.
+        await page.FillAsync("#env-name", "Browser cloud");
+        await page.ClickAsync("form:has(#env-name) button[type=submit]");
+        await page.WaitForURLAsync(EnvironmentUrl());
+        var environmentUrl = page.Url.Split('?')[0];
+
+        // Two nodes: a controller and a Mistral node.
+        await AddNodeAsync(page, "ctl-1", "10.0.0.11", controller: true, mistral: false);
+        await AddNodeAsync(page, "mistral-1", "10.0.0.21", controller: false, mistral: true);
+
+        // One key for the whole environment.
+        await page.FillAsync("#env-key", TestKeys.Ed25519);
+        await page.ClickAsync("form:has(#env-key) button[type=submit]");
+        await page.WaitForSelectorAsync("[data-testid=env-public-key]");
+
+        var ctl = page.Locator("tr[data-node='ctl-1']");
+        await Assertions.Expect(ctl).ToContainTextAsync("Primary controller");
+        await Assertions.Expect(ctl).ToContainTextAsync("environment key");
+        await Assertions.Expect(page.Locator("tr[data-node='mistral-1']")).ToContainTextAsync("Mistral");
+
+        // The layout check arrives through htmx: one Mistral node is a warning.
+        var warning = page.Locator("#validation-panel [data-severity=warning]");
+        await Assertions.Expect(warning).ToContainTextAsync("It is recommended to have at least 2 Mistral nodes");
+        await Assertions.Expect(page.Locator("#validation-panel")).ToContainTextAsync("The Mistral plugin is not enabled");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath(), FullPage = true });
+
+        // Enable the plugin: three generated passwords, masked.
+        await page.ClickAsync("a[data-tab=settings]");
+        await page.WaitForURLAsync(environmentUrl + "/settings");
+        await page.CheckAsync("#enabled");
+        await page.ClickAsync("[data-testid=settings-form] button[type=submit]");
+        await page.WaitForSelectorAsync(".alert-success");
+        var masks = page.Locator(".secret-mask");
+        await Assertions.Expect(masks).ToHaveCountAsync(3);
+        Assert.All(await masks.AllTextContentsAsync(), t => Assert.Equal("••••••", t.Trim()));
+
+        // Reveal one: 24 letters and digits, fetched by htmx.
+        await page.ClickAsync("#secret-dbPassword [data-action=reveal]");
+        var revealed = page.Locator("#secret-dbPassword code[data-secret=dbPassword]");
+        await Assertions.Expect(revealed).ToHaveTextAsync(new Regex("^[A-Za-z0-9]{24}$"));
+        await Assertions.Expect(page.Locator("#secret-keystonePassword .secret-mask")).ToHaveTextAsync("••••••");
+
+        Assert.Empty(scriptErrors);
+    }
+
+    private static async Task AddNodeAsync(IPage page, string name, string address, bool controller, bool mistral)
+    {
+        await page.ClickAsync("[data-testid=add-node]");
+        await page.WaitForSelectorAsync("[data-testid=node-form]");
+        await page.FillAsync("#node-name", name);
+        await page.FillAsync("#node-address", address);
+        if (controller) await page.CheckAsync("#role-controller");
+        if (mistral) await page.CheckAsync("#role-mistral");
+        await page.ClickAsync("[data-testid=node-form] button[type=submit]");
+        await page.WaitForSelectorAsync($"tr[data-node='{name}']");
+    }
+
+    private static string ScreenshotPath()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Mistral.Console.sln"))) dir = dir.Parent;
+        var docs = Path.Combine(dir?.FullName ?? Path.GetTempPath(), "docs");
+        Directory.CreateDirectory(docs);
+        return Path.Combine(docs, "screenshot.png");
+    }
+
+    [GeneratedRegex(@"/environments/\d+(\?.*)?$")]
+    private static partial Regex EnvironmentUrl();
+}
