@@ -10,7 +10,7 @@ using Mistral.Console.Core.Settings;
 using Mistral.Console.Jobs.Engine;
 using Mistral.Console.Jobs.Logs;
 using Mistral.Console.Jobs.Storage;
-using Mistral.Console.Jobs.Tests.Fixtures;
+using Mistral.Console.Tests.Shared;
 
 namespace Mistral.Console.Jobs.Tests.Engine;
 

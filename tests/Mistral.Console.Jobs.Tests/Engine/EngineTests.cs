@@ -4,7 +4,7 @@ using Mistral.Console.Core.Environments;
 using Mistral.Console.Core.Validation;
 using Mistral.Console.Jobs.Engine;
 using Mistral.Console.Jobs.Logs;
-using Mistral.Console.Jobs.Tests.Fixtures;
+using Mistral.Console.Tests.Shared;
 using Xunit;
 
 namespace Mistral.Console.Jobs.Tests.Engine;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Mistral.Console.Core.Execution;
 using Mistral.Console.Jobs.Ssh;
-using Mistral.Console.Jobs.Tests.Fixtures;
+using Mistral.Console.Tests.Shared;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
 using Mistral.Console.Jobs.Ssh;
-using Mistral.Console.Jobs.Tests.Fixtures;
+using Mistral.Console.Tests.Shared;
 using Xunit;
 
 namespace Mistral.Console.Jobs.Tests.Ssh;

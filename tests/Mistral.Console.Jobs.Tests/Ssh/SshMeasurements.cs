@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Mistral.Console.Jobs.Ssh;
-using Mistral.Console.Jobs.Tests.Fixtures;
+using Mistral.Console.Tests.Shared;
 using Xunit;
 using Xunit.Abstractions;
 

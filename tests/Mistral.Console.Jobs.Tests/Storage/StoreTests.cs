@@ -9,7 +9,7 @@ using Mistral.Console.Jobs.Engine;
 using Mistral.Console.Jobs.Logs;
 using Mistral.Console.Jobs.Secrets;
 using Mistral.Console.Jobs.Storage;
-using Mistral.Console.Jobs.Tests.Fixtures;
+using Mistral.Console.Tests.Shared;
 using Xunit;
 
 namespace Mistral.Console.Jobs.Tests.Storage;

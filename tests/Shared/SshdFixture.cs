@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using Mistral.Console.Core.Execution;
 using Xunit;
 
-namespace Mistral.Console.Jobs.Tests.Fixtures;
+namespace Mistral.Console.Tests.Shared;
 
 /// <summary>A node served by its own sshd on its own loopback address (127.1.x.y). <see cref="HostKeyLine"/> is "ssh-ed25519 AAAA...".</summary>
 public sealed record SshNode(string Name, string Address, int Port, string User, string PrivateKeyText, string HostKeyLine)

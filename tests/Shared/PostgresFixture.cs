@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Npgsql;
 using Xunit;
 
-namespace Mistral.Console.Jobs.Tests.Fixtures;
+namespace Mistral.Console.Tests.Shared;
 
 /// <summary>
 /// A throw-away PostgreSQL cluster: Debian's server binaries (installed with apt when missing),
