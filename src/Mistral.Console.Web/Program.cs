@@ -8,6 +8,8 @@ using Mistral.Console.Web.Auth;
 using Mistral.Console.Web.Components;
 using Mistral.Console.Web.Environments;
 using Mistral.Console.Web.Hosting;
+using Mistral.Console.Web.Live;
+using Mistral.Console.Jobs.Engine;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -29,6 +31,10 @@ builder.Services.AddMistralConsoleCore(builder.Configuration);
 builder.Services.AddConsoleAuth(builder.Configuration);
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddHostedService<StartupTasks>();
+// The deployment engine (Quartz, SSH, runner) announces to the live hub, which feeds the SSE streams.
+builder.Services.AddSingleton<LiveHub>();
+builder.Services.AddSingleton<IDeploymentEventSink>(sp => sp.GetRequiredService<LiveHub>());
+builder.Services.AddDeploymentEngine(builder.Configuration);
 
 builder.Services.AddRazorComponents();
 builder.Services.AddAntiforgery();
@@ -59,6 +65,7 @@ app.MapStaticAssets().AllowAnonymous();
 app.MapHealth();
 app.MapSignOut();
 app.MapEnvironmentFragments();
+app.MapLive();
 app.MapOpenApi();
 
 app.MapGroup("/api")
@@ -66,6 +73,7 @@ app.MapGroup("/api")
     .AddEndpointFilter<CookieAntiforgeryFilter>()
     .AddEndpointFilter<ValidationProblemFilter>()
     .MapEnvironmentApi()
+    .MapDeploymentApi()
     .MapAccountApi();
 
 // Pages: GET for every signed-in user, form POSTs for admins (plus [SelfService] pages).

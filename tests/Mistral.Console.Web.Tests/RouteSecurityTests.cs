@@ -47,6 +47,7 @@ public sealed partial class RouteSecurityTests(SeededConsole seeded) : IClassFix
                 "id" => seeded.EnvironmentId.ToString(),
                 "nodeid" => seeded.NodeId.ToString(),
                 "userid" => seeded.SpareUserId.ToString(),
+                "runid" => "1",
                 "name" => "dbPassword",
                 "documentname" => "v1",
                 "**path" => "no-such-file.txt",

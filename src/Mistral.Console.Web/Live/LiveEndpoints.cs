@@ -1,0 +1,64 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Mistral.Console.Jobs.Engine;
+using Mistral.Console.Jobs.Logs;
+
+namespace Mistral.Console.Web.Live;
+
+/// <summary>
+/// One SSE stream per open deployment page: catch-up from the store after the last line the page
+/// has (Last-Event-ID on reconnect, or ?after= on first connect), then live events from the hub.
+/// </summary>
+public static class LiveEndpoints
+{
+    public const int CatchUpPage = 2000;
+
+    public static IEndpointRouteBuilder MapLive(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/deployments/{id:long}/live", async (long id, long? after, HttpContext http, DeploymentStore store, LogStore logs, LiveHub hub, CancellationToken ct) =>
+        {
+            if (await store.GetAsync(id, ct) is null) return Results.NotFound();
+            var from = long.TryParse(http.Request.Headers["Last-Event-ID"], out var last) ? last : after ?? 0;
+            http.Response.Headers.CacheControl = "no-store";
+            // Behind nginx-like proxies, do not buffer the stream.
+            http.Response.Headers["X-Accel-Buffering"] = "no";
+            return TypedResults.ServerSentEvents(StreamAsync(id, from, store, logs, hub, ct));
+        });
+        return app;
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(long id, long after, DeploymentStore store, LogStore logs, LiveHub hub,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        // Subscribe before catching up, so nothing published meanwhile is missed; duplicates are
+        // dropped by sequence number.
+        using var viewer = hub.Subscribe(id);
+        var names = (await store.ListRunsAsync(id, ct)).GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First().NodeName);
+        var sent = after;
+        while (true)
+        {
+            var page = await logs.ReadAsync(id, sent, CatchUpPage, null, null, ct);
+            if (page.Count == 0) break;
+            var named = page.Select(l => l.NodeId is { } n && names.TryGetValue(n, out var name) ? l with { NodeName = name } : l).ToList();
+            yield return Item(new LiveEvent("log", LogHtml.Lines(named), page[^1].Seq.ToString()));
+            sent = page[^1].Seq;
+        }
+        // The page may be older than the current state: refresh it once.
+        if (hub.StateRenderer is { } render) yield return Item(new LiveEvent("state", await render(id, ct)));
+
+        while (await viewer.Events.WaitToReadAsync(ct))
+        {
+            while (viewer.Events.TryRead(out var e))
+            {
+                if (e.Name == "log" && long.TryParse(e.Id, out var seq))
+                {
+                    if (seq <= sent) continue;
+                    sent = seq;
+                }
+                yield return Item(e);
+            }
+        }
+    }
+
+    private static SseItem<string> Item(LiveEvent e) => new(e.Data, e.Name) { EventId = e.Id };
+}
