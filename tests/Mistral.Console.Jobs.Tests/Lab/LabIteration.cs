@@ -24,7 +24,7 @@ public sealed class LabIteration(ITestOutputHelper output)
         var dir = Environment.GetEnvironmentVariable("MC_LAB_DATA") ?? "/tmp/mc-lab-iteration";
         Directory.CreateDirectory(dir);
         var catalog = Path.GetFullPath("../../../../../src/Mistral.Console.Jobs/Catalogs/mistral.yaml");
-        await using var host = await EngineHost.StartAsync(dir, catalog, checks: true);
+        await using var host = await EngineHost.StartAsync(dir, catalog);
         var envs = host.Services.GetRequiredService<IEnvironmentStore>();
         var envId = (await envs.ListAsync(default)).FirstOrDefault(e => e.Name == "lab-" + layout)?.Id;
         if (envId is null)
@@ -50,9 +50,8 @@ public sealed class LabIteration(ITestOutputHelper output)
         foreach (var l in await host.Logs.ReadAsync(id, 0, 100000, null, null, default))
             if (l.Stream != LogStream.Out || Environment.GetEnvironmentVariable("MC_LAB_VERBOSE") == "1")
                 output.WriteLine($"  [{l.TaskId}] {l.Stream}: {l.Text}");
-        var checks = host.Services.GetRequiredService<CheckStore>();
-        if (await checks.LatestAsync(envId.Value, default) is { } run)
-            foreach (var c in await checks.ResultsAsync(run.Id, default))
+        var runId = await host.Services.GetRequiredService<HealthChecks>().RunAsync(envId.Value, id, "dev", default);
+        foreach (var c in await host.Services.GetRequiredService<CheckStore>().ResultsAsync(runId!.Value, default))
                 output.WriteLine($"CHECK {c.CheckId,-18} {c.NodeName,-6} {(c.Passed ? "PASS" : "FAIL")} {c.Duration.TotalSeconds,5:0.0}s {c.Message}\n{c.Evidence}");
     }
 }
