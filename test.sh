@@ -26,7 +26,16 @@ fi
 command -v dotnet >/dev/null || { echo "dotnet (SDK 10) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2; exit 1; }
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The system test brings the lab up (tests/Mistral.Console.SystemTests). On CI, take down whatever
+# it started so no container outlives the run; a developer's running lab is left alone.
+lab_was_up=$(cat /var/lib/mistral-console-lab/current-layout 2>/dev/null || true)
+cleanup() {
+  rm -f "$log"
+  if [[ -n ${CI:-} && -z $lab_was_up && -s /var/lib/mistral-console-lab/current-layout ]]; then
+    ./lab/down --layout "$(cat /var/lib/mistral-console-lab/current-layout)" || true
+  fi
+}
+trap cleanup EXIT
 # -m:1 runs the test assemblies one after another: on a small CI machine the SSH engine tests and
 # the browser test starve each other of CPU when run side by side.
 echo "==> dotnet test Mistral.Console.sln"
