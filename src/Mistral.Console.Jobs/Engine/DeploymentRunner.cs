@@ -45,23 +45,18 @@ public sealed class DeploymentRunner(
             deployment = await deployments.GetAsync(deploymentId, shutdown) ?? deployment;
         events.DeploymentChanged(deployment);
 
-        var env = await environments.GetAsync(deployment.EnvironmentId, shutdown);
-        var nodes = await environments.ListNodesAsync(deployment.EnvironmentId, shutdown);
-        var settings = await environments.GetSettingsAsync(deployment.EnvironmentId, shutdown);
-        var keys = new Dictionary<long, string?>();
-        foreach (var n in nodes) keys[n.Id] = await environments.GetPrivateKeyAsync(n.Id, shutdown);
-        var masker = new SecretMasker(settings.Secrets().Concat(keys.Values));
+        var snapshot = await EnvironmentSnapshot.LoadAsync(environments, deployment.EnvironmentId, shutdown);
+        if (snapshot is null) { await FinishAsync(deploymentId, DeploymentStatus.Failed, "The environment no longer exists."); return; }
 
         var signal = signals.For(deploymentId);
-        await using var log = new DeploymentLog(deploymentId, await logs.MaxSeqAsync(deploymentId, shutdown), logs, events, masker, clock, logger);
+        await using var log = new DeploymentLog(deploymentId, await logs.MaxSeqAsync(deploymentId, shutdown), logs, events, snapshot.Masker, clock, logger);
         try
         {
-            if (env is null) { await FinishAsync(deploymentId, DeploymentStatus.Failed, "The environment no longer exists."); return; }
             var catalog = CatalogLoader.Parse(await deployments.GetCatalogYamlAsync(deploymentId, shutdown) ?? "", deployment.CatalogName);
             DeploymentGraph graph;
             try
             {
-                graph = DeploymentGraph.Build(catalog, nodes, deployment.OnlyTasks, deployment.OnlyNodes);
+                graph = DeploymentGraph.Build(catalog, snapshot.Nodes, deployment.OnlyTasks, deployment.OnlyNodes);
             }
             catch (GraphException e)
             {
@@ -71,7 +66,7 @@ public sealed class DeploymentRunner(
             }
             var state = new RunState(graph, await deployments.ListRunsAsync(deploymentId, shutdown));
             await RecoverInterruptedAsync(state, log, shutdown);
-            await LoopAsync(deployment, env, nodes, settings, keys, catalog, state, log, signal, shutdown);
+            await LoopAsync(deployment, snapshot, catalog, state, log, signal, shutdown);
         }
         finally
         {
@@ -95,12 +90,12 @@ public sealed class DeploymentRunner(
         foreach (var r in state.Latest.Values.Where(r => interrupted.Any(i => i.Key == r.Key))) events.TaskRunChanged(r);
     }
 
-    private async Task LoopAsync(DeploymentInfo deployment, CloudEnvironment env, IReadOnlyList<Node> nodes, MistralSettings settings,
-        Dictionary<long, string?> keys, TaskCatalog catalog, RunState state, DeploymentLog log, SemaphoreSlim signal, CancellationToken shutdown)
+    private async Task LoopAsync(DeploymentInfo deployment, EnvironmentSnapshot snapshot, TaskCatalog catalog, RunState state,
+        DeploymentLog log, SemaphoreSlim signal, CancellationToken shutdown)
     {
         var id = deployment.Id;
         var active = new Dictionary<Task<Outcome>, CancellationTokenSource>();
-        var pinned = nodes.ToDictionary(n => n.Id, n => n.HostKey);
+        var pinned = snapshot.Nodes.ToDictionary(n => n.Id, n => n.HostKey);
         DateTimeOffset? stopSeenAt = null;
         var nextStatusCheck = DateTimeOffset.MinValue;
         Task<bool>? wake = null; // kept across iterations so no signal is consumed by a forgotten waiter
@@ -148,7 +143,7 @@ public sealed class DeploymentRunner(
                         if (!await MoveAsync(state, run, TaskRunStatus.Running, null, null, log)) continue;
                         var cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
                         var started = state.Latest[v.Key];
-                        active[Task.Run(() => ExecuteAsync(started, v, env, nodes, settings, keys, pinned, catalog, log, cts.Token))] = cts;
+                        active[Task.Run(() => ExecuteAsync(started, v, snapshot, pinned, catalog, log, cts.Token))] = cts;
                     }
                 }
 
@@ -201,21 +196,20 @@ public sealed class DeploymentRunner(
         }
     }
 
-    private async Task<Outcome> ExecuteAsync(TaskRun run, GraphVertex v, CloudEnvironment env, IReadOnlyList<Node> nodes,
-        MistralSettings settings, Dictionary<long, string?> keys, Dictionary<long, string?> pinned, TaskCatalog catalog,
-        DeploymentLog log, CancellationToken ct)
+    private async Task<Outcome> ExecuteAsync(TaskRun run, GraphVertex v, EnvironmentSnapshot snapshot, Dictionary<long, string?> pinned,
+        TaskCatalog catalog, DeploymentLog log, CancellationToken ct)
     {
         var node = v.Node;
         log.System(run, $"{run.TaskId} on {node.Name}: started (attempt {run.Attempt}).");
         try
         {
-            if (keys.GetValueOrDefault(node.Id) is not { } key)
+            if (snapshot.Keys.GetValueOrDefault(node.Id) is null)
                 return new Outcome(run, TaskRunStatus.Error, null, $"Node '{node.Name}' has no SSH key, and the environment has none either.");
             var hostKey = await PinnedHostKeyAsync(node, pinned, log, run, ct);
             if (hostKey is null)
                 return new Outcome(run, TaskRunStatus.Error, null, $"Node '{node.Name}' ({node.Address}:{node.SshPort}) did not offer an SSH host key: unreachable.");
-            var script = ScriptRenderer.Render(catalog, v.Task, ScriptRenderer.Variables(env, nodes, settings, node, run.DeploymentId));
-            var target = new SshTarget(node.Id.ToString(), node.Address, node.SshPort, node.SshUser, key, hostKey);
+            var script = ScriptRenderer.Render(catalog, v.Task, ScriptRenderer.Variables(snapshot.Environment, snapshot.Nodes, snapshot.Settings, node, run.DeploymentId));
+            var target = snapshot.Target(node, hostKey)!;
             var result = await commands.RunAsync(target, script, line =>
                 log.Write(run, line.Stream == OutputStream.Stdout ? LogStream.Out : LogStream.Err, line.Text, line.At), v.Task.Timeout, ct);
             var outcome = result.Outcome switch

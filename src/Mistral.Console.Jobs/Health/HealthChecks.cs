@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Mistral.Console.Core.Catalog;
 using Mistral.Console.Core.Environments;
 using Mistral.Console.Core.Execution;
-using Mistral.Console.Jobs.Logs;
+using Mistral.Console.Jobs.Engine;
 
 namespace Mistral.Console.Jobs.Health;
 
@@ -62,33 +62,29 @@ public sealed class HealthChecks(
 
     private async Task ExecuteAsync(long runId, long environmentId, CancellationToken ct)
     {
-        var env = (await environments.GetAsync(environmentId, ct))!;
-        var nodes = await environments.ListNodesAsync(environmentId, ct);
-        var settings = await environments.GetSettingsAsync(environmentId, ct);
-        var keys = new Dictionary<long, string?>();
-        foreach (var n in nodes) keys[n.Id] = await environments.GetPrivateKeyAsync(n.Id, ct);
-        var masker = new SecretMasker(settings.Secrets().Concat(keys.Values));
+        var snapshot = await EnvironmentSnapshot.LoadAsync(environments, environmentId, ct)
+            ?? throw new InvalidOperationException($"Environment {environmentId} no longer exists.");
 
         var work = Catalog.Tasks
-            .SelectMany(check => nodes.Where(n => check.Roles.Any(n.Has)).OrderBy(n => n.Id).Select(n => (check, n)))
-            .Select(x => RunOneAsync(env, nodes, settings, x.check, x.n, keys.GetValueOrDefault(x.n.Id), masker, ct));
+            .SelectMany(check => snapshot.Nodes.Where(n => check.Roles.Any(n.Has)).OrderBy(n => n.Id).Select(n => (check, n)))
+            .Select(x => RunOneAsync(snapshot, x.check, x.n, ct));
         var results = await Task.WhenAll(work);
         await store.FinishAsync(runId, results, ct);
         logger.LogInformation("Checks of environment {EnvironmentId}: {Passed}/{Total} passed", environmentId, results.Count(r => r.Passed), results.Length);
     }
 
-    private async Task<CheckResult> RunOneAsync(CloudEnvironment env, IReadOnlyList<Node> nodes, Core.Settings.MistralSettings settings,
-        TaskDefinition check, Node node, string? key, SecretMasker masker, CancellationToken ct)
+    private async Task<CheckResult> RunOneAsync(EnvironmentSnapshot snapshot, TaskDefinition check, Node node, CancellationToken ct)
     {
         var started = clock.GetTimestamp();
-        if (key is null)
+        var masker = snapshot.Masker;
+        if (snapshot.Keys.GetValueOrDefault(node.Id) is null)
             return new CheckResult(check.Id, check.Description, node.Name, false, $"Node '{node.Name}' has no SSH key.", "", TimeSpan.Zero);
         if (node.HostKey is null)
             return new CheckResult(check.Id, check.Description, node.Name, false, $"Node '{node.Name}' has no pinned host key yet: deploy first.", "", TimeSpan.Zero);
         var output = new StringBuilder();
         string? lastLine = null, lastFail = null;
-        var script = ScriptRenderer.Render(Catalog, check, ScriptRenderer.Variables(env, nodes, settings, node, 0));
-        var result = await commands.RunAsync(new SshTarget(node.Id.ToString(), node.Address, node.SshPort, node.SshUser, key, node.HostKey), script, line =>
+        var script = ScriptRenderer.Render(Catalog, check, ScriptRenderer.Variables(snapshot.Environment, snapshot.Nodes, snapshot.Settings, node, 0));
+        var result = await commands.RunAsync(snapshot.Target(node, node.HostKey)!, script, line =>
         {
             var text = masker.Apply(line.Text);
             lock (output)
