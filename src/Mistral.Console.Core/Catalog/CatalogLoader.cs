@@ -57,9 +57,10 @@ public static class CatalogLoader
             }
             if (t.Timeout is <= 0) errors.Add($"{where} has a timeout of {t.Timeout} s; use a positive number of seconds.");
             if (t.Retries is < 0 or > 10) errors.Add($"{where} has {t.Retries} retries; use 0 to 10.");
+            if (t.Idempotent == false && t.Retries is > 0) errors.Add($"{where} is not idempotent, so it cannot have retries.");
             tasks.Add(new TaskDefinition(
                 t.Id, t.Description ?? "", roles, t.Requires ?? [], cross, strategy,
-                TimeSpan.FromSeconds(t.Timeout ?? 600), t.Retries ?? 0, t.Script ?? ""));
+                TimeSpan.FromSeconds(t.Timeout ?? 600), t.Retries ?? 0, t.Script ?? "", t.Idempotent ?? true));
         }
 
         foreach (var dup in tasks.GroupBy(t => t.Id).Where(g => g.Count() > 1))
@@ -143,6 +144,7 @@ public static class CatalogLoader
         public StrategyFile? Strategy { get; set; }
         public int? Timeout { get; set; }
         public int? Retries { get; set; }
+        public bool? Idempotent { get; set; }
         public string? Script { get; set; }
     }
 

@@ -29,8 +29,9 @@ public enum DependencyPolicy
 public sealed record CrossDependency(string Task, string Role, DependencyPolicy Policy);
 
 /// <summary>
-/// One deployment task of the catalog. Every task must be idempotent: the engine re-runs tasks that
-/// were running when the dashboard died, and a second deployment runs them all again.
+/// One deployment task of the catalog. <see cref="Idempotent"/> (the default, and true of every
+/// Mistral task) lets the engine run it again on its own: after a dashboard restart interrupted it,
+/// and for retries. A task declared not idempotent is never repeated without an admin's re-run.
 /// </summary>
 public sealed record TaskDefinition(
     string Id,
@@ -41,7 +42,8 @@ public sealed record TaskDefinition(
     Strategy Strategy,
     TimeSpan Timeout,
     int Retries,
-    string Script);
+    string Script,
+    bool Idempotent = true);
 
 /// <summary>A validated set of tasks, plus a shell prelude prepended to every script.</summary>
 public sealed record TaskCatalog(string Name, string Prelude, IReadOnlyList<TaskDefinition> Tasks)

@@ -74,18 +74,23 @@ public sealed class DeploymentRunner(
         }
     }
 
-    // Attempts still "running" belong to a process that died: close them as errors and queue a new attempt.
+    // Attempts still "running" belong to a process that died: close them as errors, and queue a new
+    // attempt for each idempotent task. A task declared not idempotent waits for an admin's re-run.
     private async Task RecoverInterruptedAsync(RunState state, DeploymentLog log, CancellationToken ct)
     {
         var interrupted = state.Latest.Values.Where(r => r.Status == TaskRunStatus.Running).ToList();
         if (interrupted.Count == 0) return;
         foreach (var r in interrupted)
         {
-            const string message = "Interrupted: the dashboard stopped while this task ran; it runs again.";
+            var again = state.Graph.Contains(r.Key) && state.Graph[r.Key].Task.Idempotent;
+            var message = again
+                ? "Interrupted: the dashboard stopped while this task ran; it runs again."
+                : "Interrupted: the dashboard stopped while this task ran; it is not idempotent, so it waits for a re-run.";
             await deployments.TryMoveRunAsync(r.Id, TaskRunStatus.Running, TaskRunStatus.Error, null, message, ct);
             log.System(r, $"{r.TaskId} on {r.NodeName}: {message}");
         }
-        await deployments.AddAttemptsAsync(state.DeploymentId, interrupted, ct);
+        var rerun = interrupted.Where(r => state.Graph.Contains(r.Key) && state.Graph[r.Key].Task.Idempotent).ToList();
+        if (rerun.Count > 0) await deployments.AddAttemptsAsync(state.DeploymentId, rerun, ct);
         state.Reload(await deployments.ListRunsAsync(state.DeploymentId, ct));
         foreach (var r in state.Latest.Values.Where(r => interrupted.Any(i => i.Key == r.Key))) events.TaskRunChanged(r);
     }

@@ -65,6 +65,7 @@ public sealed class CatalogLoaderTests
     [InlineData("tasks:\n  - { id: a, roles: [controller], script: x, timeout: 0 }", "positive number of seconds")]
     [InlineData("tasks:\n  - { id: a, roles: [controller], script: x, cross_depends: [{ task: a, role: controller, policy: most }] }", "policy 'most'")]
     [InlineData("tasks: [", "YAML error")]
+    [InlineData("tasks:\n  - { id: a, roles: [controller], script: x, idempotent: false, retries: 1 }", "not idempotent, so it cannot have retries")]
     public void Parse_RefusesInvalidCatalogs_WithAClearMessage(string yaml, string expected)
     {
         var e = Assert.Throws<CatalogException>(() => CatalogLoader.Parse(yaml));

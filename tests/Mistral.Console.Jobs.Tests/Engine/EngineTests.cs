@@ -276,6 +276,39 @@ public sealed class EngineTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restart_MidDeployment_LeavesANonIdempotentTaskForAnAdmin()
+    {
+        var yaml = $"""
+            tasks:
+              - id: once
+                roles: [controller]
+                idempotent: false
+                script: |
+            {Indent(Mark("once", $"touch {Marks}/once-started; sleep 4"))}
+              - id: m
+                roles: [mistral]
+                script: |
+                  true
+            """;
+        var host = await HostAsync(yaml);
+        var (c, m) = (await sshd.StartNodeAsync("once-c1"), await sshd.StartNodeAsync("once-m1"));
+        var (env, _) = await host.CreateEnvironmentAsync(sshd, [(c, Roles.Controller), (m, Roles.Mistral)]);
+        var id = (await host.Deployments.StartAsync(env, "tester", null, null, default))!.Value;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(Path.Combine(Marks, "once-started")) && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        await RestartAsync(host);
+        var again = await HostAsync(yaml);
+        var done = await again.WaitFinishedAsync(id);
+
+        Assert.Equal(DeploymentStatus.Failed, done.Status);
+        var once = (await again.Store.ListRunsAsync(id, default)).Where(r => r.TaskId == "once").ToList();
+        var only = Assert.Single(once); // not run again on its own
+        Assert.Equal(TaskRunStatus.Error, only.Status);
+        Assert.Contains("not idempotent", only.Message);
+    }
+
+    [Fact]
     public async Task Stop_LetsRunningTaskFinish_ThenDeployResumesWhereItStopped()
     {
         var yaml = $"""
