@@ -25,6 +25,7 @@ public static class EngineRegistration
         services.AddSingleton<OpenSshRunner>();
         services.AddSingleton<ICommandRunner>(sp => sp.GetRequiredService<OpenSshRunner>());
         services.AddSingleton<IHostKeyScanner, SshKeyScanner>();
+        services.AddSingleton<HostKeyTrust>();
         services.AddSingleton<DeploymentStore>();
         services.AddSingleton<LogStore>();
         services.AddSingleton<DeploymentSignals>();

@@ -5,6 +5,7 @@ using Mistral.Console.Core.Environments;
 using Mistral.Console.Jobs.Engine;
 using Mistral.Console.Jobs.Health;
 using Mistral.Console.Jobs.Logs;
+using Mistral.Console.Jobs.Ssh;
 using Mistral.Console.Web.Audit;
 using Mistral.Console.Web.Auth;
 
@@ -73,6 +74,24 @@ public static class DeploymentApi
             foreach (var d in list) result.Add(DeploymentDto.From(d, await store.ListRunsAsync(d.Id, ct), withRuns: false));
             return Results.Ok(result);
         });
+
+        // Host-key trust: pin a node's key now (the answer shows the fingerprint to compare with the
+        // node's own `ssh-keygen -lf`), or forget it after the node was reinstalled.
+        envs.MapPost("/nodes/{nodeId:long}/host-key", async (long id, long nodeId, HostKeyTrust trust, AuditLog audit, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var result = await trust.PinAsync(id, nodeId, ct);
+            if (!result.Found) return ApiResults.NotFound($"Node {nodeId} does not exist in environment {id}.");
+            if (result.Key is null) return TypedResults.Problem(title: "Unreachable", detail: result.Error, statusCode: StatusCodes.Status502BadGateway);
+            await audit.WriteAsync(user, "node.host-key.pin", $"node {nodeId} {result.Key.Fingerprint}", ct);
+            return Results.Ok(new { algorithm = result.Key.Algorithm, fingerprint = result.Key.Fingerprint });
+        }).RequireAuthorization(Policies.Admin);
+
+        envs.MapDelete("/nodes/{nodeId:long}/host-key", async (long id, long nodeId, HostKeyTrust trust, AuditLog audit, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            if (!await trust.ForgetAsync(id, nodeId, ct)) return ApiResults.NotFound($"Node {nodeId} does not exist in environment {id}.");
+            await audit.WriteAsync(user, "node.host-key.forget", $"node {nodeId}", ct);
+            return Results.NoContent();
+        }).RequireAuthorization(Policies.Admin);
 
         envs.MapPost("/checks", async (long id, HealthChecks checks, AuditLog audit, ClaimsPrincipal user, CancellationToken ct) =>
         {

@@ -187,6 +187,38 @@ public sealed class EngineTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HostKey_PinnedByAdmin_ChangedKeyRefused_UntilForgotten()
+    {
+        var yaml = """
+            tasks:
+              - id: touch
+                roles: [controller, mistral]
+                script: |
+                  true
+            """;
+        var host = await HostAsync(yaml);
+        var (c, m) = (await sshd.StartNodeAsync("hk-c1"), await sshd.StartNodeAsync("hk-m1"));
+        var (env, nodes) = await host.CreateEnvironmentAsync(sshd, [(c, Roles.Controller), (m, Roles.Mistral)]);
+        var trust = (Mistral.Console.Jobs.Ssh.HostKeyTrust)host.Services.GetService(typeof(Mistral.Console.Jobs.Ssh.HostKeyTrust))!;
+        var c1 = nodes.Single(n => n.Name == "hk-c1").Id;
+
+        var pinned = await trust.PinAsync(env, c1, default);
+        var expected = (await SshdFixture.RunAsync("ssh-keygen", "-lf", sshd.HostKeyPublicPath(c))).Output.Split(' ')[1];
+        Assert.Equal(expected, pinned.Key!.Fingerprint);
+
+        await sshd.RegenerateHostKeyAsync(c); // the node was reinstalled, or someone is in the middle
+        var id = (await host.Deployments.StartAsync(env, "tester", null, null, default))!.Value;
+        await host.WaitFinishedAsync(id);
+        var refused = (await host.LatestAsync(id))[("touch", "hk-c1")];
+        Assert.Equal(TaskRunStatus.Error, refused.Status);
+        Assert.Contains("host key", refused.Message, StringComparison.OrdinalIgnoreCase);
+
+        Assert.True(await trust.ForgetAsync(env, c1, default)); // the admin checked and accepts the new key
+        Assert.True(await host.Deployments.RerunAsync(id, new RerunScope(RerunKind.Failed), default));
+        Assert.Equal(DeploymentStatus.Succeeded, (await host.WaitFinishedAsync(id)).Status);
+    }
+
+    [Fact]
     public async Task Logs_MaskEverySecret_AndNoSecretReachesAnyArgv()
     {
         var yaml = """
