@@ -35,6 +35,8 @@ builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddSingleton<LiveHub>();
 builder.Services.AddSingleton<IDeploymentEventSink>(sp => sp.GetRequiredService<LiveHub>());
 builder.Services.AddDeploymentEngine(builder.Configuration);
+builder.Services.AddSingleton<Mistral.Console.Web.Deployments.DeploymentViews>();
+builder.Services.AddSingleton<Mistral.Console.Web.Deployments.DeploymentStateRenderer>();
 
 builder.Services.AddRazorComponents();
 builder.Services.AddAntiforgery();
@@ -51,6 +53,8 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
+// The live hub renders deployment pages' state fragments through the web's components.
+Mistral.Console.Web.Deployments.DeploymentStateRenderer.Attach(app.Services);
 
 app.UseExceptionHandler();
 app.UseSecurityHeaders();
@@ -65,6 +69,7 @@ app.MapStaticAssets().AllowAnonymous();
 app.MapHealth();
 app.MapSignOut();
 app.MapEnvironmentFragments();
+Mistral.Console.Web.Deployments.DeploymentFragments.MapDeploymentFragments(app);
 app.MapLive();
 app.MapOpenApi();
 

@@ -100,7 +100,7 @@ public sealed partial class BrowserFlowTests : IAsyncLifetime
         var warning = page.Locator("#validation-panel [data-severity=warning]");
         await Assertions.Expect(warning).ToContainTextAsync("It is recommended to have at least 2 Mistral nodes");
         await Assertions.Expect(page.Locator("#validation-panel")).ToContainTextAsync("The Mistral plugin is not enabled");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath(), FullPage = true });
+        await Screenshots.TakeAsync(page, "screenshot.png");
 
         // Enable the plugin: three generated passwords, masked.
         await page.ClickAsync("a[data-tab=settings]");
@@ -131,15 +131,6 @@ public sealed partial class BrowserFlowTests : IAsyncLifetime
         if (mistral) await page.CheckAsync("#role-mistral");
         await page.ClickAsync("[data-testid=node-form] button[type=submit]");
         await page.WaitForSelectorAsync($"tr[data-node='{name}']");
-    }
-
-    private static string ScreenshotPath()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Mistral.Console.sln"))) dir = dir.Parent;
-        var docs = Path.Combine(dir?.FullName ?? Path.GetTempPath(), "docs");
-        Directory.CreateDirectory(docs);
-        return Path.Combine(docs, "screenshot.png");
     }
 
     [GeneratedRegex(@"/environments/\d+(\?.*)?$")]

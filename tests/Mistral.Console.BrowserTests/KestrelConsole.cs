@@ -16,15 +16,23 @@ namespace Mistral.Console.BrowserTests;
 /// <summary>The real app on real Kestrel at 127.0.0.1 with a free port, in a temporary data directory.</summary>
 public sealed class KestrelConsole : WebApplicationFactory<Program>
 {
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mc-browser-tests-").FullName;
     public LogCapture Logs { get; } = new();
 
-    public KestrelConsole() => UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+    /// <param name="settings">Extra configuration, e.g. an engine catalog for deployment tests.</param>
+    public KestrelConsole(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        _settings = settings ?? new Dictionary<string, string>();
+        UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("MistralConsole:DataDirectory", DataDirectory);
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(l => { l.AddProvider(Logs); l.AddFilter<LogCapture>(null, LogLevel.Debug); });
         builder.ConfigureTestServices(s => s.TryAddSingleton<IKeyInspector, SshKeygenKeyInspector>());
     }

@@ -20,7 +20,9 @@ namespace Mistral.Console.Web.Tests;
 /// The real app (real SQLite file, Data Protection, auth) on TestServer, in a fresh temporary data
 /// directory. Only the clock is replaceable; every log line is captured for the secret checks.
 /// </summary>
-public sealed class ConsoleFactory : WebApplicationFactory<Program>
+/// <param name="settings">Extra configuration (an engine catalog for deployment tests).</param>
+/// <param name="realClock">Keep the system clock: the engine's SSH runner waits on it, so real deployments need it.</param>
+public sealed class ConsoleFactory(IReadOnlyDictionary<string, string>? settings = null, bool realClock = false) : WebApplicationFactory<Program>
 {
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mc-web-tests-").FullName;
     public TestClock Clock { get; } = new();
@@ -30,6 +32,7 @@ public sealed class ConsoleFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("MistralConsole:DataDirectory", DataDirectory);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {
             logging.AddProvider(Logs);
@@ -38,7 +41,7 @@ public sealed class ConsoleFactory : WebApplicationFactory<Program>
         });
         builder.ConfigureTestServices(services =>
         {
-            services.AddSingleton<TimeProvider>(Clock);
+            if (!realClock) services.AddSingleton<TimeProvider>(Clock);
             services.TryAddSingleton<IKeyInspector, SshKeygenKeyInspector>();
         });
     }

@@ -42,12 +42,15 @@ public sealed partial class RouteSecurityTests(SeededConsole seeded) : IClassFix
     {
         foreach (var e in Endpoints().Where(e => !IsStaticAsset(e) && where(e)))
         {
-            var path = Parameter().Replace(Template(e), m => m.Groups[1].Value.ToLowerInvariant() switch
+            var template = Template(e);
+            var isDeployment = template.StartsWith("/deployments/", StringComparison.Ordinal) || template.StartsWith("/api/deployments/", StringComparison.Ordinal);
+            var path = Parameter().Replace(template, m => m.Groups[1].Value.ToLowerInvariant() switch
             {
+                "id" when isDeployment => seeded.DeploymentId.ToString(),
                 "id" => seeded.EnvironmentId.ToString(),
                 "nodeid" => seeded.NodeId.ToString(),
                 "userid" => seeded.SpareUserId.ToString(),
-                "runid" => "1",
+                "runid" => seeded.CheckRunId.ToString(),
                 "name" => "dbPassword",
                 "documentname" => "v1",
                 "**path" => "no-such-file.txt",

@@ -7,11 +7,15 @@ public static class EnvironmentTabs
 {
     public const string Nodes = "nodes";
     public const string Settings = "settings";
+    public const string Deployments = "deployments";
+    public const string Health = "health";
 
     public static IReadOnlyList<TabItem> For(long environmentId) =>
     [
         new(Nodes, "Nodes", $"/environments/{environmentId}", "bi-hdd-stack"),
         new(Settings, "Settings", $"/environments/{environmentId}/settings", "bi-sliders"),
+        new(Deployments, "Deployments", $"/environments/{environmentId}/deployments", "bi-rocket-takeoff"),
+        new(Health, "Health", $"/environments/{environmentId}/health", "bi-heart-pulse"),
     ];
 }
 

@@ -22,12 +22,14 @@ public static class LiveEndpoints
             http.Response.Headers.CacheControl = "no-store";
             // Behind nginx-like proxies, do not buffer the stream.
             http.Response.Headers["X-Accel-Buffering"] = "no";
-            return TypedResults.ServerSentEvents(StreamAsync(id, from, store, logs, hub, ct));
+            // Support viewers get the state fragment without buttons that post.
+            var readOnly = !Auth.Principals.IsAdmin(http.User);
+            return TypedResults.ServerSentEvents(StreamAsync(id, from, readOnly, store, logs, hub, ct));
         });
         return app;
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(long id, long after, DeploymentStore store, LogStore logs, LiveHub hub,
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(long id, long after, bool readOnly, DeploymentStore store, LogStore logs, LiveHub hub,
         [EnumeratorCancellation] CancellationToken ct)
     {
         // Subscribe before catching up, so nothing published meanwhile is missed; duplicates are
@@ -44,7 +46,7 @@ public static class LiveEndpoints
             sent = page[^1].Seq;
         }
         // The page may be older than the current state: refresh it once.
-        if (hub.StateRenderer is { } render) yield return Item(new LiveEvent("state", await render(id, ct)));
+        if ((readOnly ? hub.ReadOnlyStateRenderer ?? hub.StateRenderer : hub.StateRenderer) is { } render) yield return Item(new LiveEvent("state", await render(id, ct)), readOnly);
 
         while (await viewer.Events.WaitToReadAsync(ct))
         {
@@ -55,10 +57,10 @@ public static class LiveEndpoints
                     if (seq <= sent) continue;
                     sent = seq;
                 }
-                yield return Item(e);
+                yield return Item(e, readOnly);
             }
         }
     }
 
-    private static SseItem<string> Item(LiveEvent e) => new(e.Data, e.Name) { EventId = e.Id };
+    private static SseItem<string> Item(LiveEvent e, bool readOnly = false) => new(e.DataFor(readOnly), e.Name) { EventId = e.Id };
 }

@@ -7,7 +7,11 @@ using Mistral.Console.Jobs.Engine;
 namespace Mistral.Console.Web.Live;
 
 /// <summary>A server-sent event, encoded once and shared by every viewer of a deployment.</summary>
-public sealed record LiveEvent(string Name, string Data, string? Id = null);
+/// <param name="ReadOnlyData">The same event for viewers who may change nothing (support), when it differs.</param>
+public sealed record LiveEvent(string Name, string Data, string? Id = null, string? ReadOnlyData = null)
+{
+    public string DataFor(bool readOnly) => readOnly && ReadOnlyData is not null ? ReadOnlyData : Data;
+}
 
 /// <summary>
 /// The one subscription registry for live deployment pages, keyed by deployment. The engine's
@@ -26,6 +30,9 @@ public sealed class LiveHub(ILogger<LiveHub> logger) : IDeploymentEventSink
 
     /// <summary>Renders the live state fragment of a deployment (set by the web layer at start-up).</summary>
     public Func<long, CancellationToken, Task<string>>? StateRenderer { get; set; }
+
+    /// <summary>Renders the state fragment for read-only viewers (no buttons that post); null: they get <see cref="StateRenderer"/>'s.</summary>
+    public Func<long, CancellationToken, Task<string>>? ReadOnlyStateRenderer { get; set; }
 
     public int ViewerCount(long deploymentId) => _topics.TryGetValue(deploymentId, out var t) ? t.Count : 0;
 
@@ -69,7 +76,8 @@ public sealed class LiveHub(ILogger<LiveHub> logger) : IDeploymentEventSink
             try
             {
                 var html = await StateRenderer(deploymentId, CancellationToken.None);
-                Publish(topic, new LiveEvent("state", html));
+                var readOnly = ReadOnlyStateRenderer is { } ro ? await ro(deploymentId, CancellationToken.None) : null;
+                Publish(topic, new LiveEvent("state", html, null, readOnly));
             }
             catch (Exception e)
             {
@@ -124,7 +132,11 @@ public static class LogHtml
     public static void Line(StringBuilder sb, LogLine l)
     {
         var stream = l.Stream switch { LogStream.Err => "err", LogStream.Sys => "sys", _ => "out" };
-        sb.Append("<div class=\"ll ll-").Append(stream).Append("\" data-seq=\"").Append(l.Seq).Append("\"><time>")
+        sb.Append("<div class=\"ll ll-").Append(stream).Append("\" data-seq=\"").Append(l.Seq).Append('"');
+        // For the page's client-side filters of live rows.
+        if (l.NodeId is { } node) sb.Append(" data-node=\"").Append(node).Append('"');
+        if (l.TaskId is not null) sb.Append(" data-task=\"").Append(HtmlEncoder.Default.Encode(l.TaskId)).Append('"');
+        sb.Append("><time>")
           .Append(l.At.UtcDateTime.ToString("HH:mm:ss.fff")).Append("</time>");
         if (l.NodeName is not null) sb.Append("<i>").Append(HtmlEncoder.Default.Encode(l.NodeName)).Append("</i>");
         if (l.TaskId is not null) sb.Append("<b>").Append(HtmlEncoder.Default.Encode(l.TaskId)).Append("</b>");
