@@ -35,19 +35,16 @@ public static class LiveEndpoints
         // Subscribe before catching up, so nothing published meanwhile is missed; duplicates are
         // dropped by sequence number.
         using var viewer = hub.Subscribe(id);
-        var names = (await store.ListRunsAsync(id, ct)).GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First().NodeName);
         var sent = after;
-        while (true)
+        await foreach (var page in CatchUpAsync(id, after, store, logs, ct))
         {
-            var page = await logs.ReadAsync(id, sent, CatchUpPage, null, null, ct);
-            if (page.Count == 0) break;
-            var named = page.Select(l => l.NodeId is { } n && names.TryGetValue(n, out var name) ? l with { NodeName = name } : l).ToList();
-            yield return Item(new LiveEvent("log", LogHtml.Lines(named), page[^1].Seq.ToString()));
-            sent = page[^1].Seq;
+            sent = long.Parse(page.Id!);
+            yield return Item(page);
         }
-        // The page may be older than the current state: refresh it once.
-        if ((readOnly ? hub.ReadOnlyStateRenderer ?? hub.StateRenderer : hub.StateRenderer) is { } render) yield return Item(new LiveEvent("state", await render(id, ct)), readOnly);
+        // The page may be older than the current state: send the shared current one.
+        if (await hub.CurrentStateAsync(id, ct) is { } state) yield return Item(state, readOnly);
 
+        // From here an idle viewer holds only its subscription: every event is a shared object.
         while (await viewer.Events.WaitToReadAsync(ct))
         {
             while (viewer.Events.TryRead(out var e))
@@ -59,6 +56,22 @@ public static class LiveEndpoints
                 }
                 yield return Item(e, readOnly);
             }
+        }
+    }
+
+    // Its own iterator, so the pages and the node-name map are garbage once the catch-up is done.
+    private static async IAsyncEnumerable<LiveEvent> CatchUpAsync(long id, long after, DeploymentStore store, LogStore logs,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        Dictionary<long, string>? names = null;
+        while (true)
+        {
+            var page = await logs.ReadAsync(id, after, CatchUpPage, null, null, ct);
+            if (page.Count == 0) yield break;
+            names ??= (await store.ListRunsAsync(id, ct)).GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First().NodeName);
+            var named = page.Select(l => l.NodeId is { } n && names.TryGetValue(n, out var name) ? l with { NodeName = name } : l);
+            yield return new LiveEvent("log", LogHtml.Lines(named), page[^1].Seq.ToString());
+            after = page[^1].Seq;
         }
     }
 

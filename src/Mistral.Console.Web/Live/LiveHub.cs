@@ -36,6 +36,21 @@ public sealed class LiveHub(ILogger<LiveHub> logger) : IDeploymentEventSink
 
     public int ViewerCount(long deploymentId) => _topics.TryGetValue(deploymentId, out var t) ? t.Count : 0;
 
+    /// <summary>
+    /// The deployment's current state event, shared by every viewer: the last one published, or
+    /// rendered now (once per topic) when nothing was published since the first viewer came.
+    /// Call after <see cref="Subscribe"/>, so the topic exists and later changes still arrive.
+    /// </summary>
+    public async Task<LiveEvent?> CurrentStateAsync(long deploymentId, CancellationToken ct)
+    {
+        if (StateRenderer is null) return null;
+        var topic = _topics.GetOrAdd(deploymentId, id => new Topic(id));
+        if (Volatile.Read(ref topic.State) is { } known) return known;
+        var rendered = await RenderAsync(deploymentId, ct);
+        // A state published meanwhile is newer than ours: keep it.
+        return Interlocked.CompareExchange(ref topic.State, rendered, null) ?? rendered;
+    }
+
     public Viewer Subscribe(long deploymentId)
     {
         var viewer = new Viewer(Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(ViewerQueue)
@@ -75,15 +90,22 @@ public sealed class LiveHub(ILogger<LiveHub> logger) : IDeploymentEventSink
             Interlocked.Exchange(ref topic.Dirty, 0);
             try
             {
-                var html = await StateRenderer(deploymentId, CancellationToken.None);
-                var readOnly = ReadOnlyStateRenderer is { } ro ? await ro(deploymentId, CancellationToken.None) : null;
-                Publish(topic, new LiveEvent("state", html, null, readOnly));
+                var state = await RenderAsync(deploymentId, CancellationToken.None);
+                Volatile.Write(ref topic.State, state);
+                Publish(topic, state);
             }
             catch (Exception e)
             {
                 logger.LogError(e, "Could not render the live state of deployment {DeploymentId}", deploymentId);
             }
         });
+    }
+
+    private async Task<LiveEvent> RenderAsync(long deploymentId, CancellationToken ct)
+    {
+        var html = await StateRenderer!(deploymentId, ct);
+        var readOnly = ReadOnlyStateRenderer is { } ro ? await ro(deploymentId, ct) : null;
+        return new LiveEvent("state", html, null, readOnly);
     }
 
     private void Publish(Topic topic, LiveEvent e)
@@ -101,6 +123,8 @@ public sealed class LiveHub(ILogger<LiveHub> logger) : IDeploymentEventSink
         private readonly object _gate = new();
         private Viewer[] _viewers = [];
         public int Dirty;
+        /// <summary>The latest state event, handed to viewers as they connect.</summary>
+        public LiveEvent? State;
         public long Id { get; } = id;
         public int Count => Volatile.Read(ref _viewers).Length;
         public Viewer[] Snapshot() => Volatile.Read(ref _viewers);
