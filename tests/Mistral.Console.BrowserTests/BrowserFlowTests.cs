@@ -44,37 +44,17 @@ public sealed partial class BrowserFlowTests : IAsyncLifetime
         // Generous: a loaded 2-CPU CI machine is slow, and a timeout should mean broken, not busy.
         page.SetDefaultTimeout(60_000);
         Assertions.SetDefaultExpectTimeout(20_000);
-        try
-        {
-            await RunFlowAsync(page, baseUrl);
-        }
-        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
-        {
-            var shot = Path.Combine(Path.GetTempPath(), $"mistral-console-browser-failure-{Guid.NewGuid():N}.png");
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
-            var text = await page.InnerTextAsync("body");
-            throw new Xunit.Sdk.XunitException($"{ex.Message}\nAt {page.Url}; screenshot {shot}; page text:\n{text[..Math.Min(text.Length, 2000)]}");
-        }
+        await PageChecks.WithEvidenceAsync(page, "browser", () => RunFlowAsync(page, baseUrl));
     }
 
     private async Task RunFlowAsync(IPage page, string baseUrl)
     {
-        // Script errors and CSP refusals (network hiccups of the headless browser are not ours).
-        var scriptErrors = new List<string>();
-        page.Console += (_, msg) =>
-        {
-            if (msg.Type == "error" && (msg.Text.Contains("Content Security Policy", StringComparison.Ordinal) || msg.Text.Contains("Refused", StringComparison.Ordinal)))
-                scriptErrors.Add(msg.Text);
-        };
-        page.PageError += (_, error) => scriptErrors.Add(error);
+        var scriptErrors = PageChecks.CollectScriptErrors(page);
 
         // Anonymous: sent to the sign-in page.
         await page.GotoAsync(baseUrl + "/");
         Assert.EndsWith("/signin", new Uri(page.Url).AbsolutePath);
-        await page.FillAsync("#username", "admin");
-        await page.FillAsync("#password", _app.InitialAdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("h1:has-text('Environments')");
+        await PageChecks.SignInAsync(page, "admin", _app.InitialAdminPassword);
 
         // Create an environment.
         await page.FillAsync("#env-name", "Browser cloud");

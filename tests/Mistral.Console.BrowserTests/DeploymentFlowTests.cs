@@ -78,34 +78,15 @@ public sealed partial class DeploymentFlowTests(SshdFixture sshd) : IAsyncLifeti
         page.SetDefaultTimeout(60_000);
         Assertions.SetDefaultExpectTimeout(60_000);
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
-        try
-        {
-            await RunFlowAsync(page, baseUrl, env);
-        }
-        catch (Exception ex) when (ex is PlaywrightException or TimeoutException or Xunit.Sdk.XunitException)
-        {
-            var shot = Path.Combine(Path.GetTempPath(), $"mistral-console-deploy-failure-{Guid.NewGuid():N}.png");
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
-            var text = await page.InnerTextAsync("body");
-            throw new Xunit.Sdk.XunitException($"{ex.Message}\nAt {page.Url}; screenshot {shot}; page text:\n{text[..Math.Min(text.Length, 3000)]}");
-        }
+        await PageChecks.WithEvidenceAsync(page, "deploy", () => RunFlowAsync(page, baseUrl, env));
     }
 
     private async Task RunFlowAsync(IPage page, string baseUrl, long env)
     {
-        var scriptErrors = new List<string>();
-        page.Console += (_, msg) =>
-        {
-            if (msg.Type == "error" && (msg.Text.Contains("Content Security Policy", StringComparison.Ordinal) || msg.Text.Contains("Refused", StringComparison.Ordinal)))
-                scriptErrors.Add(msg.Text);
-        };
-        page.PageError += (_, error) => scriptErrors.Add(error);
+        var scriptErrors = PageChecks.CollectScriptErrors(page);
 
         await page.GotoAsync(baseUrl + "/signin");
-        await page.FillAsync("#username", "admin");
-        await page.FillAsync("#password", _app.InitialAdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("h1:has-text('Environments')");
+        await PageChecks.SignInAsync(page, "admin", _app.InitialAdminPassword);
 
         // The Deployments tab: the checklist passes, Deploy asks for confirmation (accepted above).
         await page.GotoAsync($"{baseUrl}/environments/{env}/deployments");
