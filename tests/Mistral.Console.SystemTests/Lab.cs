@@ -92,4 +92,18 @@ public sealed class LabFactAttribute : FactAttribute
     {
         if (Lab.Unsupported is { } why) Skip = "The Mistral system test needs the lab and this machine cannot run it: " + why;
     }
+
+    /// <summary>The lab layout the test needs; "ha" is left out when MC_LAB_HA=0 (a shorter run).</summary>
+    public string Layout
+    {
+        get => _layout;
+        set
+        {
+            _layout = value;
+            if (Skip is null && value == "ha" && Environment.GetEnvironmentVariable("MC_LAB_HA") == "0")
+                Skip = "MC_LAB_HA=0: the HA layout is left out of this run.";
+        }
+    }
+
+    private string _layout = "small";
 }

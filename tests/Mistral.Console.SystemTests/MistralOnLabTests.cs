@@ -89,14 +89,9 @@ public sealed class MistralOnLabTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>The HA layout: two controllers behind one VIP (HAProxy on both), two Mistral nodes.
     /// MariaDB, RabbitMQ and Keystone run on ctl1 only, as in docs/lab.md.</summary>
-    [LabFact]
+    [LabFact(Layout = "ha")]
     public async Task Mistral_DeploysAndPassesChecks_OnTwoControllersBehindAVipAndTwoMistralNodes()
     {
-        if (Environment.GetEnvironmentVariable("MC_LAB_HA") == "0")
-        {
-            output.WriteLine("MC_LAB_HA=0: the HA layout is not run.");
-            return;
-        }
         var layout = await UpAsync("ha");
         var ctl1 = layout.Nodes.First(n => n.Name == "ctl1").Address;
         var env = await ConfigureAsync(layout, databaseHost: ctl1, rabbitHosts: [ctl1]);

@@ -51,7 +51,7 @@ public sealed class EngineHost : IAsyncDisposable
     public LogStore Logs => Services.GetRequiredService<LogStore>();
     public EnvironmentCommands Environments => Services.GetRequiredService<EnvironmentCommands>();
 
-    public static async Task<EngineHost> StartAsync(string dataDir, string catalogPath, TimeSpan? stopGrace = null, bool checks = false)
+    public static async Task<EngineHost> StartAsync(string dataDir, string catalogPath, TimeSpan? stopGrace = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -60,7 +60,7 @@ public sealed class EngineHost : IAsyncDisposable
             ["MistralConsole:Engine:CatalogPath"] = catalogPath,
             ["MistralConsole:Engine:StopGracePeriod"] = (stopGrace ?? TimeSpan.FromSeconds(30)).ToString(),
             ["MistralConsole:Engine:SweepInterval"] = "00:00:02",
-            ["MistralConsole:Engine:ChecksAfterDeployment"] = checks.ToString(),
+            ["MistralConsole:Engine:ChecksAfterDeployment"] = "false",
             ["MistralConsole:Ssh:RuntimeRoot"] = dataDir,
         });
         builder.Logging.ClearProviders();
