@@ -100,7 +100,7 @@ public sealed class DeploymentCommands(
         var d = await deployments.GetAsync(deploymentId, ct);
         if (d is null) return null;
         if (d.Status != DeploymentStatus.Stopped) return false;
-        var latest = Latest(await deployments.ListRunsAsync(deploymentId, ct));
+        var latest = (await deployments.ListRunsAsync(deploymentId, ct)).Latest();
         var again = latest.Where(r => r.Status is TaskRunStatus.Canceled or TaskRunStatus.Skipped).ToList();
         return await ReopenAsync(d, again, [DeploymentStatus.Stopped], "Resumed.", ct);
     }
@@ -113,7 +113,7 @@ public sealed class DeploymentCommands(
         if (d.Status.IsActive())
             throw new DeploymentConflictException($"Deployment #{d.Id} is still {d.Status.Wire()}; re-run when it has finished.");
         var graph = await GraphAsync(deploymentId, ct) ?? throw new GraphException("The deployment cannot be planned.");
-        var latest = Latest(await deployments.ListRunsAsync(deploymentId, ct)).ToDictionary(r => r.Key);
+        var latest = (await deployments.ListRunsAsync(deploymentId, ct)).Latest().ToDictionary(r => r.Key);
         IReadOnlyCollection<TaskKey> keys;
         try
         {
@@ -153,9 +153,6 @@ public sealed class DeploymentCommands(
             throw new ValidationFailedException(new ValidationReport().Error("tasks", e.Message));
         }
     }
-
-    private static IEnumerable<TaskRun> Latest(IEnumerable<TaskRun> runs) =>
-        runs.GroupBy(r => r.Key).Select(g => g.MaxBy(r => r.Attempt)!);
 
     private async Task AnnounceAsync(long id, CancellationToken ct)
     {

@@ -356,6 +356,6 @@ public sealed class DeploymentRunner(
         }
 
         private static Dictionary<TaskKey, TaskRun> LatestOf(IEnumerable<TaskRun> runs) =>
-            runs.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.MaxBy(r => r.Attempt)!);
+            runs.Latest().ToDictionary(r => r.Key);
     }
 }

@@ -22,7 +22,7 @@ public sealed record DeploymentDto(
 {
     public static DeploymentDto From(DeploymentInfo d, IReadOnlyList<TaskRun> runs, bool withRuns)
     {
-        var latest = runs.GroupBy(r => r.Key).Select(g => g.MaxBy(r => r.Attempt)!).ToList();
+        var latest = runs.Latest().ToList();
         return new(d.Id, d.EnvironmentId, d.Status.Wire(), d.RequestedBy, d.CatalogName, d.OnlyTasks, d.OnlyNodes, d.Message,
             d.CreatedAt, d.StartedAt, d.FinishedAt, latest.Count, latest.Count(r => r.Status.IsFinished()),
             withRuns ? runs.OrderBy(r => r.Id).Select(TaskRunDto.From).ToList() : null);
@@ -116,7 +116,7 @@ public static class DeploymentApi
         deployments.MapGet("/log", async (long id, long? node, string? task, HttpContext http, DeploymentStore store, LogStore logs, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is null) return DeploymentNotFound(id);
-            var names = (await store.ListRunsAsync(id, ct)).GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First().NodeName);
+            var names = (await store.ListRunsAsync(id, ct)).NodeNames();
             http.Response.ContentType = "text/plain; charset=utf-8";
             http.Response.Headers.ContentDisposition = $"inline; filename=\"deployment-{id}.log\"";
             long after = 0;

@@ -139,9 +139,8 @@ public static class DeploymentFragments
     {
         var page = await logs.ReadBeforeAsync(id, before, LogPage + 1, node, task, ct);
         var more = page.Count > LogPage;
-        var names = (await store.ListRunsAsync(id, ct)).GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First().NodeName);
-        var named = page.Skip(more ? 1 : 0)
-            .Select(l => l.NodeId is { } n && names.TryGetValue(n, out var name) ? l with { NodeName = name } : l).ToList();
+        var names = (await store.ListRunsAsync(id, ct)).NodeNames();
+        var named = page.Skip(more ? 1 : 0).Select(l => l.Named(names)).ToList();
         return (named, more);
     }
 

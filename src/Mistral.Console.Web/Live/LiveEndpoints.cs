@@ -63,14 +63,13 @@ public static class LiveEndpoints
     private static async IAsyncEnumerable<LiveEvent> CatchUpAsync(long id, long after, DeploymentStore store, LogStore logs,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        Dictionary<long, string>? names = null;
+        IReadOnlyDictionary<long, string>? names = null;
         while (true)
         {
             var page = await logs.ReadAsync(id, after, CatchUpPage, null, null, ct);
             if (page.Count == 0) yield break;
-            names ??= (await store.ListRunsAsync(id, ct)).GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First().NodeName);
-            var named = page.Select(l => l.NodeId is { } n && names.TryGetValue(n, out var name) ? l with { NodeName = name } : l);
-            yield return new LiveEvent("log", LogHtml.Lines(named), page[^1].Seq.ToString());
+            names ??= (await store.ListRunsAsync(id, ct)).NodeNames();
+            yield return new LiveEvent("log", LogHtml.Lines(page.Select(l => l.Named(names))), page[^1].Seq.ToString());
             after = page[^1].Seq;
         }
     }
